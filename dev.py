@@ -105,7 +105,8 @@ def command_test(extra: list[str]) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="RNN 架构模式课程：准备环境并打开 JupyterLab 或运行全部测试。")
-    parser.add_argument("command", choices=["lab", "test", "setup"], help="lab：打开课程；test：运行全部测试；setup：只准备环境")
+    parser.add_argument("command", choices=["lab", "test", "setup"],
+                        help="lab：打开课程；test：运行全部测试；setup：只准备环境")
     parser.add_argument("extra", nargs=argparse.REMAINDER, help="传给 jupyter lab 或 pytest 的其余参数")
     args = parser.parse_args()
     ensure_environment()

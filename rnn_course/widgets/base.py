@@ -30,13 +30,17 @@ class CourseWidget(widgets.VBox):
         self.readout = widgets.HTML()
         self.readout.add_class("rnn-readout")
         self.image.add_class("rnn-figure")
-        header = widgets.HTML(f"<b>{html.escape(title)}</b>" + (f"<br><small>{html.escape(note)}</small>" if note else ""))
+        note_html = f"<br><small>{html.escape(note)}</small>" if note else ""
+        header = widgets.HTML(f"<b>{html.escape(title)}</b>{note_html}")
         control_box = widgets.VBox(list(self.controls.values()))
         super().__init__([header, control_box, self.image, self.readout])
         self.add_class("rnn-course-widget")
         for control in self.controls.values():
             control.observe(self.refresh, names="value")
         self.refresh()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.render.__name__})"
 
     def params(self) -> dict[str, object]:
         return {name: control.value for name, control in self.controls.items()}
