@@ -85,14 +85,17 @@ class AlignmentSummary:
 
 
 def summarize_alignment(weights: np.ndarray) -> AlignmentSummary:
-    """Measure row entropies with torch.distributions.Categorical, where 0·log 0 counts as 0."""
+    """Measure row entropies −Σ α log α with torch.special.entr, which defines 0·log 0 = 0.
+
+    torch.distributions.Categorical(probs=...).entropy() is not used because it clamps probabilities
+    to [eps, 1 − eps] and so returns 2.2e-16 instead of 0 for a one-hot row.
+    """
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[1] < 1:
         raise ValueError(f"注意力矩阵的形状应为 (T_y, T_x) 且 T_x ≥ 1，收到 {weights.shape}。")
     if np.any(weights < 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-9):
         raise ValueError("注意力矩阵的每一行必须是概率分布（元素非负、和为 1）；请先对分数做 softmax。")
-    row_entropy = torch.distributions.Categorical(probs=torch.from_numpy(weights)).entropy().numpy()
-    row_entropy = np.maximum(row_entropy, 0.0)  # one-hot rows can give −0.0 or −1e-17
+    row_entropy = torch.special.entr(torch.from_numpy(weights)).sum(dim=-1).numpy()
     mean_entropy = float(row_entropy.mean())
     uniform_entropy = math.log(weights.shape[1])
     if weights.shape[1] == 1:

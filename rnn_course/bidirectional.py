@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from rnn_course.torch_threads import single_torch_thread
 from rnn_course.validation import require_int, require_number
 
 # A 2×2 system whose determinant is below this (relative to its scale) has no unique solution.
@@ -51,7 +52,7 @@ def make_future_regression_data(num_samples: int, future_coef: float, present_co
                                 seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw x_t from a stationary AR(1) process and return (x_t, z_t = x_{t+1}, y_t).
 
-    y_t = present_coef·x_t + future_coef·x_{t+1} + noise, so future_coef says how much the target
+    y_t = present_coef·x_t + future_coef·x_{t+1} + noise, so future_coef sets how much the target
     depends on the future. correlation is the AR(1) coefficient, the correlation of x_t and z_t.
     """
     num_samples = require_int("num_samples", num_samples, low=2)
@@ -144,14 +145,15 @@ def train_masked_regression(x: np.ndarray, z: np.ndarray, y: np.ndarray, rho: fl
     w_b = torch.tensor(float(initial_w_b), dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.SGD([w_f, w_b], lr=learning_rate)
     history = np.empty(num_steps)
-    for step in range(num_steps):
-        m_t = (torch.rand(x_t.shape, generator=generator, dtype=torch.float64) >= rho).to(torch.float64)
-        y_hat = w_f * x_t + w_b * m_t * z_t
-        loss = ((y_t - y_hat) ** 2).mean() + weight_decay * (w_f**2 + w_b**2)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        history[step] = w_b.item()
+    with single_torch_thread():
+        for step in range(num_steps):
+            m_t = (torch.rand(x_t.shape, generator=generator, dtype=torch.float64) >= rho).to(torch.float64)
+            y_hat = w_f * x_t + w_b * m_t * z_t
+            loss = ((y_t - y_hat) ** 2).mean() + weight_decay * (w_f**2 + w_b**2)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history[step] = w_b.item()
     return history
 
 

@@ -14,13 +14,14 @@ import torch
 
 from rnn_course.validation import require_int, require_number
 
-# Ceil tolerance: ln(I0/δ)/λ for λ = ln 2, δ = 2^-12·I0 evaluates to 12.000000000000002 in float64,
-# so a plain ceil would return 13. Rounding errors of such ratios are a few ulp (~1e-15 relative),
-# far below 1e-9, while a genuine excess of 1e-9 steps is far below anything a window length resolves.
+# Ceil tolerance for ratios that are integers in exact arithmetic: (ln I0 − ln δ)/λ with I0 = 10,
+# δ = 2^-12·I0 and λ = ln 2 evaluates to 12.000000000000002 in float64, so a plain ceil returns 13.
+# Such rounding errors are a few ulp (~1e-15 relative), far below 1e-9, and an excess of 1e-9 steps
+# changes I(K) by a relative λ·1e-9 at most.
 CEIL_TOLERANCE = 1e-9
 
-# Input weight of the tanh counter: small, so that tanh stays near its linear range for shallow
-# nesting and the state behaves like a counter there; the recurrent weight 1 carries the count.
+# Weights of the tanh counter. A small input weight keeps tanh near its linear range for shallow
+# nesting, so the state counts there. The recurrent weight 1 carries the count from step to step.
 COUNTER_INPUT_WEIGHT = 0.1
 COUNTER_RECURRENT_WEIGHT = 1.0
 # |h_T| below this counts as "back at zero" for the counter's balanced/unbalanced verdict.
@@ -74,7 +75,7 @@ def _autograd_gradients(a: float, h0: float, T: int) -> tuple[np.ndarray, np.nda
     results = []
     for loss_kind in ("final", "all"):
         a_tensor = torch.tensor(a, dtype=torch.float64)
-        h_t = torch.tensor(h0, dtype=torch.float64)
+        h_t = torch.tensor(h0, dtype=torch.float64, requires_grad=True)
         states = []
         for _ in range(T):
             h_t = a_tensor * h_t

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from rnn_course.memory import every_step_gradient_limit, first_step_gradients, linear_rnn_gradients
 from rnn_course.validation import require_int, require_number
 from rnn_course.widgets.base import CourseWidget, float_slider, int_slider
+from rnn_course.widgets.fast_layout import add_fixed_axes, set_log_y
 
 # Slider ranges; the render function accepts any finite a and h0 and any T ≥ 1.
 A_RANGE = (-1.5, 1.5)
@@ -34,7 +35,7 @@ def render_gradient_decay(figure: Figure, a: float = 0.9, T: int = 50, h0: float
     gradients = linear_rnn_gradients(a, h0, T)
     steps = np.arange(1, T + 1)
 
-    axes = figure.add_subplot()
+    (axes,) = add_fixed_axes(figure, (0.1, 0.12, 0.87, 0.8))
     hidden_points = 0
     for kind, label, color in _SERIES:
         closed = np.abs(getattr(gradients, f"{kind}_closed_form"))
@@ -45,7 +46,7 @@ def render_gradient_decay(figure: Figure, a: float = 0.9, T: int = 50, h0: float
         axes.plot(steps[visible], closed[visible], color=color, label=f"{label}：闭式解")
         axes.plot(steps[auto > 0], auto[auto > 0], linestyle="none", marker="o", markersize=3.5,
                   markerfacecolor="none", color=color, label=f"{label}：自动微分")
-    axes.set_yscale("log")
+    set_log_y(axes)
     axes.set_xlim(0.5, T + 0.5)
     axes.set_xlabel("时间步 t")
     axes.set_ylabel("|∂L/∂h_t|（对数轴）")
@@ -58,7 +59,7 @@ def render_gradient_decay(figure: Figure, a: float = 0.9, T: int = 50, h0: float
         axes.text(0.01, 0.02, f"有 {hidden_points} 个点的梯度为 0（或下溢为 0），对数轴无法显示，已略去",
                   transform=axes.transAxes, fontsize=9, va="bottom")
     if hidden_points < 2 * T:
-        axes.legend(fontsize=8, loc="best")
+        axes.legend(fontsize=8, loc="upper right")
     axes.grid(True, which="major", alpha=0.3)
 
     final_first, all_first = first_step_gradients(a, h0, T)
