@@ -25,10 +25,12 @@ INSTALL_INPUTS = ("requirements.txt", "pyproject.toml")
 FIRST_CHAPTER = "chapters/01_principles.ipynb"
 MIN_PYTHON = (3, 11)
 
-# JupyterLab reads this file at start-up; the language pack below ships with requirements.txt.
+# JupyterLab reads these defaults at start-up; the zh-CN language pack ships with requirements.txt.
 # A learner switches back to English in the menu 设置 → 语言 → English.
 LAB_SETTINGS_OVERRIDES = {
     "@jupyterlab/translation-extension:plugin": {"locale": "zh_CN"},
+    # The course runs offline, so JupyterLab should not ask to fetch news from the internet.
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false"},
 }
 
 
