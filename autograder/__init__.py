@@ -1,0 +1,1 @@
+"""Autograder of the RNN course: nbgrader configuration and the ``python -m autograder`` CLI."""
