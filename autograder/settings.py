@@ -105,9 +105,19 @@ class SandboxSpec:
         return asdict(self)
 
 
+# Chapter analysis code that computes some graded results (gradients, stack check, window length, beam
+# search) for the widgets. The exercise notebooks import only rnn_course.checks and rnn_course.validation.
+CHAPTER_ANALYSIS_PATHS = [
+    REPO_ROOT / "rnn_course" / name
+    for name in ("memory.py", "attention.py", "generation.py", "pointer.py", "bidirectional.py", "widgets")
+]
+
+
 def default_masked_paths(extra: list[str] | None = None) -> list[str]:
-    """Return the paths a sandboxed kernel must not see: references, tests, grader code, history."""
+    """Return the paths a sandboxed kernel must not see: references, tests, grader code, history, and
+    the chapter analysis code, so that a graded answer cannot call it."""
     paths = [SOLUTIONS_DIR, REPO_ROOT / "tests", REPO_ROOT / "autograder", REPO_ROOT / ".git", DEFAULT_OUTPUT_DIR]
+    paths += CHAPTER_ANALYSIS_PATHS
     paths += [Path(p) for p in (extra or [])]
     return sorted({str(p.resolve()) for p in paths})
 

@@ -175,6 +175,13 @@ print(_results)
     if sandbox_is_privileged():
         add("h-write-outside", insert_code_after_setup(ref, vandal), Expectation(A, "full"))
 
+    # ---- an answer that calls the chapter's analysis code instead of implementing the function
+    borrowed = ("from rnn_course.memory import truncation_window\n\n"
+                "def tbptt_min_window(I0, decay_rate, delta):\n"
+                "    return truncation_window(I0, decay_rate, delta).window\n")
+    if sandbox_is_privileged():
+        add("h-chapter-code", replace_solution(ref, VICTIM, borrowed), Expectation(A, partial))
+
     # ---- extra files that try to shadow the test helpers, a wrong assignment, odd names
     add("h-extra-files", empty, Expectation(A, 0.0, note="附加文件"))
     fake = "def check_float(*a, **k):\n    pass\n"
@@ -199,8 +206,8 @@ HOSTILE = [
     "h-edited-tests", "h-edited-metadata", "h-wrong-kernelspec", "h-always-equal", "h-patch-numpy", "h-patch-torch",
     "h-patch-checks", "h-patch-isinstance", "h-patch-assertionerror", "h-input-transformer", "h-custom-exc",
     "h-excepthook", "h-showtraceback", "h-sys-exit", "h-os-exit", "h-segfault", "h-infinite-loop", "h-memory-bomb",
-    "h-huge-output", "h-read-secrets", "h-write-outside", "h-extra-files", "h-wrong-assignment", "张三",
-    "Zoë-Ünïcødé", "李四", "h-unknown", "h-symlink",
+    "h-huge-output", "h-read-secrets", "h-write-outside", "h-chapter-code", "h-extra-files", "h-wrong-assignment",
+    "张三", "Zoë-Ünïcødé", "李四", "h-unknown", "h-symlink",
 ]
 
 
