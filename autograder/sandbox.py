@@ -36,6 +36,7 @@ MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
 MS_BIND = 4096
+MS_REC = 16384
 PR_SET_PDEATHSIG = 1
 INNER_SCRATCH = "/tmp/kernel"
 # Environment variables the kernel inherits from the grader; everything else is dropped.
@@ -60,7 +61,38 @@ def sandbox_is_privileged() -> bool:
         probe = subprocess.run([unshare, *CLONE_FLAGS_UNSHARE, "true"], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
+    return probe.returncode == 0 and _unprivileged_user_can_start_kernel()
+
+
+def _unprivileged_user_can_start_kernel() -> bool:
+    """Return True when the unprivileged user can run this Python and import what a kernel needs.
+
+    A repository or virtual environment under a folder that only root may enter (such as /root)
+    would make every sandboxed kernel crash, so such a machine grades without the privilege drop.
+    """
+    user = pwd.getpwnam(settings.UNPRIVILEGED_USER)
+    try:
+        probe = subprocess.run(
+            [sys.executable, "-c", "import ipykernel.kernelapp, numpy, torch, rnn_course.checks"],
+            cwd="/", user=user.pw_uid, group=user.pw_gid, extra_groups=[], capture_output=True, timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
     return probe.returncode == 0
+
+
+def _paths_to_keep_in_tmp() -> list[str]:
+    """Return the outermost of the repository and the Python prefixes that lie under /tmp.
+
+    The sandbox mounts a private /tmp; a clone or a virtual environment under /tmp has to be bound
+    back into it, or the kernel could not start.
+    """
+    candidates = sorted({os.path.realpath(path) for path in (settings.REPO_ROOT, sys.prefix, sys.base_prefix)})
+    kept: list[str] = []
+    for path in candidates:
+        if path.startswith("/tmp/") and not any(path.startswith(outer + "/") for outer in kept):
+            kept.append(path)
+    return kept
 
 
 def _load_spec() -> settings.SandboxSpec:
@@ -166,13 +198,24 @@ def run_privileged_inner(command: list[str]) -> None:
     libc = _libc()
 
     flags = MS_NOSUID | MS_NODEV
+    # Paths under /tmp that the kernel needs are parked in a private tmpfs on /dev/shm, the private
+    # /tmp is mounted, and they are bound back at their old paths. /dev/shm is replaced below.
+    kept = _paths_to_keep_in_tmp()
+    if kept:
+        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", flags, "size=1m,mode=0700")
+    for number, path in enumerate(kept):
+        os.mkdir(f"/dev/shm/keep{number}")
+        _mount(libc, path, f"/dev/shm/keep{number}", None, MS_BIND | MS_REC)
     _mount(libc, "tmpfs", "/tmp", "tmpfs", flags, f"size={settings.SCRATCH_TMPFS_SIZE},mode=1777")
+    for number, path in enumerate(kept):
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(libc, f"/dev/shm/keep{number}", path, None, MS_BIND | MS_REC)
     for shared_tmp in ("/dev/shm", "/var/tmp"):
         if os.path.isdir(shared_tmp):
             _mount(libc, "tmpfs", shared_tmp, "tmpfs", flags, "size=16m,mode=1777")
+    # Masked paths under /tmp outside the kept folders no longer exist, so _mask skips them.
     for path in spec.masked_paths:
-        if not path.startswith("/tmp/") and path != "/tmp":
-            _mask(libc, path)
+        _mask(libc, path)
 
     user = pwd.getpwnam(settings.UNPRIVILEGED_USER)
     scratch = Path(INNER_SCRATCH)
