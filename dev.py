@@ -90,7 +90,10 @@ def run(command: list[str], check: bool = True) -> int:
 
 
 def command_lab(extra: list[str]) -> int:
-    command = [str(BIN / "jupyter"), "lab", FIRST_CHAPTER]
+    # Serving from the repository root lets the chapter's links reach exercises/; the default URL
+    # opens the first chapter, also when the printed URL is used with --no-browser.
+    command = [str(BIN / "jupyter"), "lab", f"--ServerApp.root_dir={ROOT}",
+               f"--LabApp.default_url=/lab/tree/{FIRST_CHAPTER}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     say("启动 JupyterLab：" + " ".join(command[1:]))

@@ -61,36 +61,48 @@ def sandbox_is_privileged() -> bool:
         probe = subprocess.run([unshare, *CLONE_FLAGS_UNSHARE, "true"], capture_output=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         return False
-    return probe.returncode == 0 and _unprivileged_user_can_start_kernel()
+    return probe.returncode == 0 and _unprivileged_user_can_start_kernel(unshare)
 
 
-def _unprivileged_user_can_start_kernel() -> bool:
-    """Return True when the unprivileged user can run this Python and import what a kernel needs.
+def _unprivileged_user_can_start_kernel(unshare: str) -> bool:
+    """Return True when a kernel sandboxed as the unprivileged user can import what it needs.
 
-    A repository or virtual environment under a folder that only root may enter (such as /root)
-    would make every sandboxed kernel crash, so such a machine grades without the privilege drop.
+    The probe goes through the real launcher (namespaces, mounts, privilege drop), so a repository or
+    Python that the unprivileged user cannot reach makes the grader fall back to limits only instead
+    of crashing every kernel.
     """
-    user = pwd.getpwnam(settings.UNPRIVILEGED_USER)
-    try:
-        probe = subprocess.run(
-            [sys.executable, "-c", "import ipykernel.kernelapp, numpy, torch, rnn_course.checks"],
-            cwd="/", user=user.pw_uid, group=user.pw_gid, extra_groups=[], capture_output=True, timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+    with tempfile.NamedTemporaryFile("w", suffix=".json", encoding="utf-8") as connection:
+        connection.write("{}")
+        connection.flush()
+        imports = "import ipykernel.kernelapp, numpy, torch, rnn_course.checks"
+        command = [sys.executable, "-c", imports, "-f", connection.name]
+        try:
+            probe = subprocess.run([unshare, *CLONE_FLAGS_UNSHARE, *launcher_command("--inner", "--", *command)],
+                                   capture_output=True, timeout=180)
+        except (OSError, subprocess.TimeoutExpired):
+            return False
     return probe.returncode == 0
 
 
-def _paths_to_keep_in_tmp() -> list[str]:
-    """Return the outermost of the repository and the Python prefixes that lie under /tmp.
+def _covered_folders() -> list[tuple[str, str]]:
+    """Return the folders that get a private tmpfs in the sandbox, with its mount options: /tmp, and
+    root's home, whose files (keys, caches, other clones) the student's code has no business reading."""
+    folders = [("/tmp", f"size={settings.SCRATCH_TMPFS_SIZE},mode=1777")]
+    home = os.path.realpath(pwd.getpwuid(0).pw_dir or "/")
+    if home not in ("/", "/tmp") and os.path.isdir(home):
+        folders.append((home, "size=1m,mode=0755"))
+    return folders
 
-    The sandbox mounts a private /tmp; a clone or a virtual environment under /tmp has to be bound
-    back into it, or the kernel could not start.
+
+def _paths_to_keep(folder: str) -> list[str]:
+    """Return the outermost of the repository and the Python prefixes that lie under folder.
+
+    They are bound back into the private tmpfs that covers folder, or the kernel could not start.
     """
     candidates = sorted({os.path.realpath(path) for path in (settings.REPO_ROOT, sys.prefix, sys.base_prefix)})
     kept: list[str] = []
     for path in candidates:
-        if path.startswith("/tmp/") and not any(path.startswith(outer + "/") for outer in kept):
+        if path.startswith(folder + "/") and not any(path.startswith(outer + "/") for outer in kept):
             kept.append(path)
     return kept
 
@@ -198,22 +210,27 @@ def run_privileged_inner(command: list[str]) -> None:
     libc = _libc()
 
     flags = MS_NOSUID | MS_NODEV
-    # Paths under /tmp that the kernel needs are parked in a private tmpfs on /dev/shm, the private
-    # /tmp is mounted, and they are bound back at their old paths. /dev/shm is replaced below.
-    kept = _paths_to_keep_in_tmp()
-    if kept:
-        _mount(libc, "tmpfs", "/dev/shm", "tmpfs", flags, "size=1m,mode=0700")
-    for number, path in enumerate(kept):
-        os.mkdir(f"/dev/shm/keep{number}")
-        _mount(libc, path, f"/dev/shm/keep{number}", None, MS_BIND | MS_REC)
-    _mount(libc, "tmpfs", "/tmp", "tmpfs", flags, f"size={settings.SCRATCH_TMPFS_SIZE},mode=1777")
-    for number, path in enumerate(kept):
+    # Paths under /tmp or root's home that the kernel needs are parked in a private tmpfs on
+    # /dev/shm, the covering tmpfs mounts are made, and the parked paths are bound back at their old
+    # paths. /dev/shm itself is replaced below.
+    covered = _covered_folders()
+    parked: list[tuple[str, str]] = []
+    _mount(libc, "tmpfs", "/dev/shm", "tmpfs", flags, "size=1m,mode=0700")
+    for folder, _options in covered:
+        for path in _paths_to_keep(folder):
+            hold = f"/dev/shm/keep{len(parked)}"
+            os.mkdir(hold)
+            _mount(libc, path, hold, None, MS_BIND | MS_REC)
+            parked.append((hold, path))
+    for folder, options in covered:
+        _mount(libc, "tmpfs", folder, "tmpfs", flags, options)
+    for hold, path in parked:
         os.makedirs(path, mode=0o755, exist_ok=True)
-        _mount(libc, f"/dev/shm/keep{number}", path, None, MS_BIND | MS_REC)
+        _mount(libc, hold, path, None, MS_BIND | MS_REC)
     for shared_tmp in ("/dev/shm", "/var/tmp"):
         if os.path.isdir(shared_tmp):
             _mount(libc, "tmpfs", shared_tmp, "tmpfs", flags, "size=16m,mode=1777")
-    # Masked paths under /tmp outside the kept folders no longer exist, so _mask skips them.
+    # Masked paths in covered folders outside the parked paths no longer exist, so _mask skips them.
     for path in spec.masked_paths:
         _mask(libc, path)
 

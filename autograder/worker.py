@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import sys
 import time
 import traceback
@@ -50,6 +51,8 @@ def _insert_report_cell(notebook_path: Path, lines: list[str]) -> None:
     notebook = nbformat.read(notebook_path, as_version=4)
     text = "**自动评分说明**\n\n" + "\n".join(f"- {line}" for line in lines)
     notebook.cells.insert(0, nbformat.v4.new_markdown_cell(text))
+    # nbgrader leaves the autograded notebook read-only; only root could write it without this.
+    notebook_path.chmod(notebook_path.stat().st_mode | stat.S_IWUSR)
     nbformat.write(notebook, notebook_path)
 
 

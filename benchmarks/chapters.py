@@ -107,6 +107,10 @@ def machine_description() -> str:
             f"Python {platform.python_version()}; torch {torch.__version__}")
 
 
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg()) if hasattr(os, "getloadavg") else "unknown"
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -144,6 +148,8 @@ def write_docs(notebook_rows, widget_rows) -> None:
         "# Benchmarks: notebooks and widgets",
         "",
         f"Measured on {date.today().isoformat()} by `benchmarks/chapters.py` on: {machine_description()}.",
+        f"Load average (1, 5, 15 min) when the page was written: {load_average()}; other work on the machine",
+        "slows every figure here.",
         "Grading throughput has its own page: [benchmark-grading.md](benchmark-grading.md).",
         "",
         "## Headless execution time (fresh kernel, nbclient)",
