@@ -4,9 +4,10 @@ library and autograder.settings, because it runs once per kernel. The launcher
 
 * sets resource limits: address space, CPU time, file size, processes, no core dumps;
 * starts the kernel in an empty scratch directory with HOME and TMPDIR pointing into it;
-* when it runs as root: enters private mount and PID namespaces (``unshare``), mounts a fresh
-  private /tmp and empty read-only tmpfs over the references, tests, grader code, ``.git`` and
-  the grading workspaces, then drops privileges to ``nobody`` before exec'ing ipykernel.
+* when it runs as root: enters private mount and PID namespaces (``unshare``) and mounts a private
+  tmpfs over /tmp and root's home, with the repository and Python bound back. It then puts empty
+  read-only tmpfs mounts over the references, tests, grader code, ``.git``, the chapter analysis
+  code and the grading workspaces, and drops privileges to ``nobody`` before exec'ing ipykernel.
 
 Without root only the limits and the scratch directory apply, so the student's code can still read
 files that the current user can read (a learner's self-check, or a non-root instructor).
