@@ -8,12 +8,12 @@ control changes.
 from __future__ import annotations
 
 import math
-import re
 import warnings
 
 import pytest
+from widget_rendering import CHINESE, render_checked
 
-from rnn_course.figures import figure_png, new_figure
+from rnn_course.figures import new_figure
 from rnn_course.widgets.attention_heatmap import attention_heatmap_widget, render_attention_heatmap
 from rnn_course.widgets.bottleneck import VOCAB_SIZE_RANGE, bottleneck_widget, render_bottleneck
 from rnn_course.widgets.gradient_decay import gradient_decay_widget, render_gradient_decay
@@ -23,27 +23,6 @@ from rnn_course.widgets.truncation_window import (
     render_truncation_window_controls,
     truncation_window_widget,
 )
-
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-# A low resolution keeps the suite fast; drawing (and any glyph warning) happens at every DPI.
-TEST_DPI = 30
-
-
-def _render(render, **params) -> dict[str, str]:
-    """Render to PNG with every warning raised as an error; return the readouts."""
-    figure = new_figure()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        readouts = render(figure, **params)
-        png = figure_png(figure, dpi=TEST_DPI)
-    assert png.startswith(b"\x89PNG")
-    assert figure.axes, "render drew no axes"
-    for axes in figure.axes:
-        if axes.get_label() == "<colorbar>":
-            continue
-        assert CHINESE.search(axes.get_title() + axes.get_xlabel() + axes.get_ylabel())
-    assert readouts and all(isinstance(value, str) and value for value in readouts.values())
-    return readouts
 
 
 def _value(readouts: dict[str, str], key_part: str) -> str:
@@ -55,7 +34,7 @@ def _value(readouts: dict[str, str], key_part: str) -> str:
 # --- gradient decay -------------------------------------------------------------------------
 
 def test_gradient_decay_default_readouts():
-    readouts = _render(render_gradient_decay, a=0.9, T=50, h0=1.0)
+    readouts = render_checked(render_gradient_decay, a=0.9, T=50, h0=1.0)
     assert math.isclose(float(_value(readouts, "∂L_final/∂h_1")), 0.9**99, rel_tol=1e-5)
     assert math.isclose(float(_value(readouts, "极限")), 0.9 / (1 - 0.81), rel_tol=1e-5)
     assert float(_value(readouts, "最大相对差")) < 1e-12
@@ -66,7 +45,7 @@ def test_gradient_decay_default_readouts():
     (1.0, 100, 2.0), (-1.0, 100, -2.0), (0.01, 100, 2.0), (0.5, 100, 0.0),
 ])
 def test_gradient_decay_extremes(a, T, h0):
-    readouts = _render(render_gradient_decay, a=a, T=T, h0=h0)
+    readouts = render_checked(render_gradient_decay, a=a, T=T, h0=h0)
     limit_text = _value(readouts, "极限")
     if abs(a) >= 1:
         assert "不适用" in limit_text
@@ -99,7 +78,7 @@ def test_gradient_decay_rejects_bad_input(params, error):
     ("local", 60, 60, 0.0), ("local", 1, 60, 10.0), ("random", 60, 1, 10.0), ("random", 60, 60, 0.0),
 ])
 def test_attention_heatmap_extremes(pattern, T_x, T_y, sharpness):
-    readouts = _render(render_attention_heatmap, T_x=T_x, T_y=T_y, sharpness=sharpness, pattern=pattern)
+    readouts = render_checked(render_attention_heatmap, T_x=T_x, T_y=T_y, sharpness=sharpness, pattern=pattern)
     factor = _value(readouts, "倍数")
     if T_x == 1:
         assert "无定义" in factor
@@ -107,7 +86,7 @@ def test_attention_heatmap_extremes(pattern, T_x, T_y, sharpness):
 
 
 def test_attention_heatmap_uniform_factor_is_one():
-    readouts = _render(render_attention_heatmap, T_x=30, T_y=10, sharpness=0.0, pattern="monotonic")
+    readouts = render_checked(render_attention_heatmap, T_x=30, T_y=10, sharpness=0.0, pattern="monotonic")
     assert _value(readouts, "倍数") == "1.00 倍"
 
 
@@ -133,14 +112,14 @@ def test_attention_heatmap_rejects_bad_input(params, error):
     ("", "平衡", "接受"),
 ])
 def test_parentheses_text_mode(text, counter, stack):
-    readouts = _render(render_parentheses, mode="text", text=text, depth=0)
+    readouts = render_checked(render_parentheses, mode="text", text=text, depth=0)
     assert _value(readouts, "计数器的判断") == counter
     assert stack in _value(readouts, "栈识别器")
 
 
 @pytest.mark.parametrize("depth", [0, 1, 60])
 def test_parentheses_depth_mode(depth):
-    readouts = _render(render_parentheses, mode="depth", text="ignored ✗", depth=depth)
+    readouts = render_checked(render_parentheses, mode="depth", text="ignored ✗", depth=depth)
     assert "接受" in _value(readouts, "栈识别器")
     if depth == 60:
         assert _value(readouts, "计数器的判断") == "不平衡"
@@ -162,7 +141,7 @@ def test_parentheses_rejects_bad_input(params, error, message):
 # --- truncation window ----------------------------------------------------------------------
 
 def test_truncation_window_default_is_twelve():
-    readouts = _render(render_truncation_window, initial_information=1.0, decay_rate=math.log(2),
+    readouts = render_checked(render_truncation_window, initial_information=1.0, decay_rate=math.log(2),
                        threshold=2.0**-12)
     assert _value(readouts, "截断窗口 K") == "12"
     assert _value(readouts, "I(K) ≤ δ") == "是"
@@ -172,7 +151,7 @@ def test_truncation_window_default_is_twelve():
     (0.1, 0.05, 2.0**-24), (10.0, 3.0, 1.0), (0.1, 3.0, 1.0), (10.0, 0.05, 2.0**-24),
 ])
 def test_truncation_window_extremes(I0, decay, threshold):
-    readouts = _render(render_truncation_window, initial_information=I0, decay_rate=decay, threshold=threshold)
+    readouts = render_checked(render_truncation_window, initial_information=I0, decay_rate=decay, threshold=threshold)
     window = int(_value(readouts, "截断窗口 K"))
     assert window == max(0, math.ceil(math.log(I0 / threshold) / decay - 1e-9))
 
@@ -180,7 +159,7 @@ def test_truncation_window_extremes(I0, decay, threshold):
 @pytest.mark.parametrize(("half_life", "power", "expected"), [(1.0, 12, 12), (0.25, 0, 0), (20.0, 24, 480),
                                                                (2.0, 12, 24)])
 def test_truncation_window_slider_units(half_life, power, expected):
-    readouts = _render(render_truncation_window_controls, initial_information=1.0, half_life=half_life,
+    readouts = render_checked(render_truncation_window_controls, initial_information=1.0, half_life=half_life,
                        threshold_power=power)
     assert _value(readouts, "截断窗口 K") == str(expected)
     assert float(_value(readouts, "衰减率 λ")) == pytest.approx(math.log(2) / half_life, rel=1e-5)
@@ -202,7 +181,7 @@ def test_truncation_window_rejects_bad_input(params):
 # --- bottleneck -----------------------------------------------------------------------------
 
 def test_bottleneck_worked_example():
-    readouts = _render(render_bottleneck, output_length=20, vocab_size=10_000, ce_bits=2.0, bits_per_dim=8)
+    readouts = render_checked(render_bottleneck, output_length=20, vocab_size=10_000, ce_bits=2.0, bits_per_dim=8)
     assert _value(readouts, "所需最小隐藏维度") == "29"
     assert "均匀" in _value(readouts, "注意")
 
@@ -212,7 +191,7 @@ def test_bottleneck_worked_example():
     (200, VOCAB_SIZE_RANGE[0], 20.0, 32), (0, VOCAB_SIZE_RANGE[1], 20.0, 1),
 ])
 def test_bottleneck_extremes(T_y, vocab_size, ce_bits, bits_per_dim):
-    readouts = _render(render_bottleneck, output_length=T_y, vocab_size=vocab_size, ce_bits=ce_bits,
+    readouts = render_checked(render_bottleneck, output_length=T_y, vocab_size=vocab_size, ce_bits=ce_bits,
                        bits_per_dim=bits_per_dim)
     size = int(_value(readouts, "所需最小隐藏维度"))
     if T_y == 0 or ce_bits >= math.log2(vocab_size):

@@ -9,38 +9,19 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 import warnings
 
 import numpy as np
 import pytest
+from widget_rendering import CHINESE, render_checked
 
-from rnn_course.figures import figure_png, new_figure
+from rnn_course.figures import new_figure
 from rnn_course.generation import error_bound_curves
 from rnn_course.pointer import sharp_pointer_loss, uniform_softmax_loss
 from rnn_course.widgets import beam_search as beam_module
 from rnn_course.widgets import bidirectional_masking as masking_module
 from rnn_course.widgets import error_accumulation as accumulation_module
 from rnn_course.widgets import pointer_vs_softmax as pointer_module
-
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
-# A low resolution keeps the suite fast; drawing (and any glyph warning) happens at every DPI.
-TEST_DPI = 30
-
-
-def _render(render, **params) -> dict[str, str]:
-    """Render to PNG with every warning raised as an error; return the readouts."""
-    figure = new_figure()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        readouts = render(figure, **params)
-        png = figure_png(figure, dpi=TEST_DPI)
-    assert png.startswith(b"\x89PNG")
-    assert figure.axes, "render drew no axes"
-    for axes in figure.axes:
-        assert CHINESE.search(axes.get_title() + axes.get_xlabel() + axes.get_ylabel())
-    assert readouts and all(isinstance(value, str) and value for value in readouts.values())
-    return readouts
 
 
 def _value(readouts: dict[str, str], key_part: str) -> str:
@@ -61,7 +42,7 @@ def _check_widget_redraws(widget, control_name, new_value):
 # --- error accumulation ---------------------------------------------------------------------
 
 def test_error_accumulation_readouts_match_bounds():
-    readouts = _render(accumulation_module.render_error_accumulation, L=1.1, mu=0.01, horizon=30, a0=0.0)
+    readouts = render_checked(accumulation_module.render_error_accumulation, L=1.1, mu=0.01, horizon=30, a0=0.0)
     iterative, direct = error_bound_curves(1.1, 0.01, 0.0, 30)
     assert float(_value(readouts, "迭代式上界")) == pytest.approx(iterative[-1], rel=1e-3)
     assert float(_value(readouts, "一对多上界")) == pytest.approx(direct[-1], rel=1e-3)
@@ -70,7 +51,7 @@ def test_error_accumulation_readouts_match_bounds():
 
 
 def test_error_accumulation_linear_at_lipschitz_one():
-    readouts = _render(accumulation_module.render_error_accumulation, L=1.0, mu=0.01, horizon=20, a0=0.05)
+    readouts = render_checked(accumulation_module.render_error_accumulation, L=1.0, mu=0.01, horizon=20, a0=0.05)
     assert float(_value(readouts, "迭代式上界")) == pytest.approx(0.05 + 20 * 0.01, rel=1e-4)
     assert _value(readouts, "写法").startswith("k")
 
@@ -79,7 +60,7 @@ def test_error_accumulation_linear_at_lipschitz_one():
     accumulation_module.L_RANGE, accumulation_module.MU_RANGE, accumulation_module.HORIZON_RANGE,
     accumulation_module.A0_RANGE)))
 def test_error_accumulation_slider_extremes(L, mu, horizon, a0):
-    _render(accumulation_module.render_error_accumulation, L=L, mu=mu, horizon=horizon, a0=a0)
+    render_checked(accumulation_module.render_error_accumulation, L=L, mu=mu, horizon=horizon, a0=a0)
 
 
 @pytest.mark.parametrize(("params", "error"), [
@@ -98,14 +79,14 @@ def test_error_accumulation_widget_redraws():
 # --- bidirectional masking ------------------------------------------------------------------
 
 def test_bidirectional_masking_rho_one_not_identified():
-    readouts = _render(masking_module.render_bidirectional_masking, rho=1.0, future_coef=0.8)
+    readouts = render_checked(masking_module.render_bidirectional_masking, rho=1.0, future_coef=0.8)
     assert "不可辨识" in _value(readouts, "无权重衰减")
     assert float(_value(readouts, "权重衰减 λ")) == 0.0
     assert float(_value(readouts, "最大落差")) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_bidirectional_masking_limit_readout():
-    readouts = _render(masking_module.render_bidirectional_masking, rho=0.5, future_coef=0.8)
+    readouts = render_checked(masking_module.render_bidirectional_masking, rho=0.5, future_coef=0.8)
     moments = masking_module._moments(0.8)
     limit = float(_value(readouts, "极限").split("（")[0])
     assert limit == pytest.approx(masking_module.closed_form_backward_weight(moments, 1 - 1e-12), abs=1e-4)
@@ -116,7 +97,7 @@ def test_bidirectional_masking_limit_readout():
 @pytest.mark.parametrize(("rho", "future_coef"), list(itertools.product(
     masking_module.RHO_RANGE, masking_module.FUTURE_COEF_RANGE)))
 def test_bidirectional_masking_slider_extremes(rho, future_coef):
-    _render(masking_module.render_bidirectional_masking, rho=rho, future_coef=future_coef)
+    render_checked(masking_module.render_bidirectional_masking, rho=rho, future_coef=future_coef)
 
 
 @pytest.mark.parametrize(("params", "error"), [
@@ -135,7 +116,7 @@ def test_bidirectional_masking_widget_redraws():
 # --- pointer vs softmax ---------------------------------------------------------------------
 
 def test_pointer_vs_softmax_readouts():
-    readouts = _render(pointer_module.render_pointer_vs_softmax, T=10, sharpness=5.0,
+    readouts = render_checked(pointer_module.render_pointer_vs_softmax, T=10, sharpness=5.0,
                        trained_losses={10: 0.25})
     assert float(_value(readouts, "L_soft =")) == pytest.approx(10 * math.log(10), abs=1e-4)
     assert float(_value(readouts, "理想指针")) == pytest.approx(float(sharp_pointer_loss(10, 5.0)), abs=1e-4)
@@ -147,7 +128,7 @@ def test_pointer_vs_softmax_readouts():
 @pytest.mark.parametrize(("T", "sharpness"), list(itertools.product(
     pointer_module.T_RANGE, pointer_module.SHARPNESS_RANGE)))
 def test_pointer_vs_softmax_slider_extremes(T, sharpness):
-    readouts = _render(pointer_module.render_pointer_vs_softmax, T=T, sharpness=sharpness)
+    readouts = render_checked(pointer_module.render_pointer_vs_softmax, T=T, sharpness=sharpness)
     if sharpness == 0.0:
         assert float(_value(readouts, "优势")) == pytest.approx(0.0, abs=1e-9)
 
@@ -169,7 +150,7 @@ def test_pointer_vs_softmax_widget_redraws():
 # --- beam search ----------------------------------------------------------------------------
 
 def test_beam_search_readouts_match_exhaustive_at_large_beam():
-    readouts = _render(beam_module.render_beam_search, beam_size=8, alpha=1.0)
+    readouts = render_checked(beam_module.render_beam_search, beam_size=8, alpha=1.0)
     beam_score = float(_value(readouts, "束搜索结果").split("log p = ")[1])
     best_score = float(_value(readouts, "穷举").split("log p = ")[1])
     greedy_score = float(_value(readouts, "贪心").split("log p = ")[1])
@@ -181,8 +162,8 @@ def test_beam_search_readouts_match_exhaustive_at_large_beam():
 
 
 def test_beam_search_alpha_changes_entropy():
-    low = _render(beam_module.render_beam_search, beam_size=2, alpha=0.0)
-    high = _render(beam_module.render_beam_search, beam_size=2, alpha=5.0)
+    low = render_checked(beam_module.render_beam_search, beam_size=2, alpha=0.0)
+    high = render_checked(beam_module.render_beam_search, beam_size=2, alpha=5.0)
     assert float(_value(high, "熵 H").split(" ")[0]) < float(_value(low, "熵 H").split(" ")[0])
     assert float(_value(high, "β*")) > float(_value(low, "β*"))
 
@@ -190,7 +171,7 @@ def test_beam_search_alpha_changes_entropy():
 @pytest.mark.parametrize(("beam_size", "alpha"), list(itertools.product(
     beam_module.BEAM_RANGE, beam_module.ALPHA_RANGE)))
 def test_beam_search_slider_extremes(beam_size, alpha):
-    _render(beam_module.render_beam_search, beam_size=beam_size, alpha=alpha)
+    render_checked(beam_module.render_beam_search, beam_size=beam_size, alpha=alpha)
 
 
 def test_beam_search_entropy_curve_is_cached_and_finite():
