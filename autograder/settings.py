@@ -87,7 +87,7 @@ def prepare_process_environment() -> None:
 
 @dataclass
 class SandboxSpec:
-    """What the kernel launcher needs for one submission; written as JSON next to the workspace."""
+    """Settings of the kernel launcher for one submission, written as JSON next to the workspace."""
 
     workspace: str = ""
     memory_bytes: int = MEMORY_LIMIT_BYTES

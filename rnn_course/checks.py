@@ -99,8 +99,8 @@ def check_tensor(name: str, actual: object, expected, rtol: float = 1e-5, atol: 
     check_type(name, actual, torch.Tensor)
     expected_tensor = expected if isinstance(expected, torch.Tensor) else torch.as_tensor(expected)
     check_shape(name, tuple(actual.shape), tuple(expected_tensor.shape))
-    wanted_dtype = expected_tensor.dtype if dtype is None else dtype
-    assert actual.dtype == wanted_dtype, f"{name} 的 dtype 应为 {wanted_dtype}，实际是 {actual.dtype}。"
+    expected_dtype = expected_tensor.dtype if dtype is None else dtype
+    assert actual.dtype == expected_dtype, f"{name} 的 dtype 应为 {expected_dtype}，实际是 {actual.dtype}。"
     actual_values = actual.detach().to("cpu", torch.float64).numpy().copy()
     expected_values = expected_tensor.detach().to("cpu", torch.float64).numpy().copy()
     _check_close_values(name, actual_values, expected_values, rtol, atol)

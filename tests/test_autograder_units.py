@@ -125,7 +125,8 @@ def test_strip_hidden_tests():
     source = "assert a\n### BEGIN HIDDEN TESTS\nassert secret_line\n### END HIDDEN TESTS\nassert b"
     stripped = feedback.strip_hidden_tests(source)
     assert "secret_line" not in stripped
-    assert "assert a" in stripped and "assert b" in stripped
+    assert "assert a" in stripped
+    assert "assert b" in stripped
     assert feedback.hidden_test_lines(source) == ["assert secret_line"]
 
 
